@@ -1,0 +1,60 @@
+"""Creating and updating users from identity-provider claims (ID token, userinfo or access token)."""
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from .roles import apply_realm_roles, realm_roles_from_claims
+
+PROFILE_FIELDS = ("email", "first_name", "last_name")
+
+
+def _profile_from_claims(claims: dict) -> dict:
+    profile = {
+        "email": claims.get("email") or "",
+        "first_name": claims.get("given_name") or "",
+        "last_name": claims.get("family_name") or "",
+    }
+    if not profile["first_name"] and not profile["last_name"] and claims.get("name"):
+        first, _, last = str(claims["name"]).partition(" ")
+        profile["first_name"], profile["last_name"] = first, last
+    return {key: str(value)[:150] for key, value in profile.items()}
+
+
+def _free_username(preferred: str, sub: str) -> str:
+    User = get_user_model()
+    base = (preferred or sub)[:140]
+    if not User.objects.filter(username=base).exclude(sub=sub).exists():
+        return base
+    return f"{base[:130]}-{sub[:8]}"
+
+
+def sync_user_from_claims(claims: dict, *, roles_from=None):
+    """Return the user for ``claims['sub']``, created or updated from the claims.
+
+    Writes only what changed, so a bearer request by a known user costs no write.
+    ``roles_from`` is the claim set that carries ``realm_access`` when it is not
+    ``claims`` itself (the ID token, when ``claims`` is userinfo).
+    """
+    User = get_user_model()
+    sub = str(claims["sub"])
+    profile = _profile_from_claims(claims)
+    user = User.objects.filter(sub=sub).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create(
+                    sub=sub, username=_free_username(claims.get("preferred_username") or "", sub), **profile
+                )
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+        except IntegrityError:  # created concurrently by a parallel request
+            user = User.objects.get(sub=sub)
+    else:
+        changed = [field for field in PROFILE_FIELDS if getattr(user, field) != profile[field]]
+        if changed:
+            for field in changed:
+                setattr(user, field, profile[field])
+            user.save(update_fields=changed)
+    source = roles_from if roles_from is not None else claims
+    apply_realm_roles(user, realm_roles_from_claims(source))
+    return user
