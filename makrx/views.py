@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+
+from makrx.api.throttling import SignInThrottle
 
 
 def home(request):
@@ -19,6 +21,8 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         if not settings.LOCAL_LOGIN:
             return HttpResponseForbidden("Password sign-in is switched off; sign in through the identity provider.")
+        if not SignInThrottle().allow_request(request, self):
+            return HttpResponse("Too many sign-in attempts; please wait and try again.", status=429)
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -48,3 +48,19 @@ class EndpointThrottle(_CacheKeyMixin, ScopedRateThrottle):
 
 
 ReadWriteThrottle.parse_rate = EndpointThrottle.parse_rate
+
+
+class SignInThrottle(_CacheKeyMixin, SimpleRateThrottle):
+    """The ``auth`` budget, for sign-in attempts made outside DRF (the password form), per client IP."""
+
+    scope = "auth"
+
+    def __init__(self):
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def get_cache_key(self, request, view):
+        return f"throttle:{self.scope}:ip:{client_ip(request)}"
+
+
+SignInThrottle.parse_rate = EndpointThrottle.parse_rate
