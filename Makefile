@@ -24,7 +24,14 @@ $(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package-lock.json
 
 install: $(VENV)/.installed
 
-install-dev: $(VENV)/.installed-dev $(OIDC_PROVIDER)/node_modules/.installed
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
+
+install-dev: $(VENV)/.installed-dev $(OIDC_PROVIDER)/node_modules/.installed $(CHROMIUM)
 
 ## The site on its embedded default (SQLite, no broker, local login, demo data) at http://127.0.0.1:8000
 run: install

@@ -13,6 +13,10 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Test servers speak plain HTTP on loopback (the live server starts before per-test overrides).
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
 
 
 @pytest.fixture(autouse=True)
@@ -104,3 +108,85 @@ def celery_worker_process(transactional_db):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# --- Browser tests -------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+SCREENSHOT_DIR = None
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    import os
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"browser tests need Chromium at {CHROMIUM}: `make test` installs it (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # tests make around it are ordinary synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser, live_server):
+    """A fresh browser context (no cookies) with a page; CSP violations and page errors fail the test."""
+    context = chromium_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    context.close()
+    assert not problems, problems
+
+
+@pytest.fixture
+def screenshot(browser_page):
+    """``screenshot("name")`` saves the current page at desktop width and at 375 px."""
+    from pathlib import Path
+
+    global SCREENSHOT_DIR
+    SCREENSHOT_DIR = Path(__file__).resolve().parent / "artifacts" / "screenshots"
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+
+    def take(name):
+        page = browser_page
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=str(SCREENSHOT_DIR / f"{name}-desktop.png"), full_page=True)
+        page.set_viewport_size({"width": 375, "height": 812})
+        page.screenshot(path=str(SCREENSHOT_DIR / f"{name}-375.png"), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        assert width <= 375, f"{name}: the page is {width}px wide at a 375px viewport (horizontal scrolling)"
+
+    return take
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCREENSHOT_DIR is not None:
+        terminalreporter.write_line(f"Screenshots of the pages: {SCREENSHOT_DIR}")

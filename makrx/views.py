@@ -5,11 +5,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from cave.selectors import memberships_of
 from makrx.api.throttling import SignInThrottle
 
 
 def home(request):
-    return render(request, "home.html")
+    """Visitors see the welcome page; signed-in people their dashboard."""
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    context = {"memberships": memberships_of(request.user)}
+    return render(request, "dashboard.html", context)
 
 
 class LoginView(auth_views.LoginView):
