@@ -191,3 +191,29 @@ def test_metrics_setting_is_read_at_startup():
     from django.conf import settings
 
     assert settings.METRICS_ENABLED is False
+
+
+def test_business_counters_are_exposed_and_count_only_committed_work(client, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from makrx.metrics import count_on_commit, reorder_alerts
+
+    def value():
+        text = client.get("/metrics").content.decode()
+        line = next(line for line in text.splitlines() if line.startswith("makrx_reorder_alerts_total "))
+        return float(line.split()[1])
+
+    before = value()
+    try:
+        with transaction.atomic():
+            count_on_commit(reorder_alerts)
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert value() == before
+    with django_capture_on_commit_callbacks(execute=True):
+        count_on_commit(reorder_alerts)
+    assert value() == before + 1
+    text = client.get("/metrics").content.decode()
+    for name in ("makrx_orders_placed_total", "makrx_reservations_booked_total", "makrx_stock_movements_total"):
+        assert f"# TYPE {name.removesuffix('_total')} counter" in text
