@@ -49,23 +49,58 @@ const clientSecret = env('OIDC_CLIENT_SECRET');
 const redirectUris = list(env('OIDC_REDIRECT_URIS'));
 const postLogoutRedirectUris = list(env('OIDC_POST_LOGOUT_REDIRECT_URIS', ''));
 const apiAudience = env('OIDC_API_AUDIENCE', 'makrcave-api');
-const usersByLogin = readJson(env('OIDC_USERS_FILE'), 'the users');
+// RFC 8252 section 7.3 for loopback redirect URIs: when on, a registered
+// `http://127.0.0.1/path` (any port) also matches `http://127.0.0.1:<any port>/path`,
+// so a test web server on a dynamic port needs no provider restart.
+const loopbackAnyPort = ['1', 'true', 'yes', 'on'].includes(env('OIDC_LOOPBACK_ANY_PORT', '').toLowerCase());
+const usersFile = env('OIDC_USERS_FILE');
 
 // --- users ---------------------------------------------------------------
 
-const usersBySub = new Map();
-for (const [login, user] of Object.entries(usersByLogin)) {
-  if (!user.sub) {
-    console.error(`oidc test provider: user ${login} has no "sub"`);
-    process.exit(2);
+// The users file is read again whenever it changes (like an administrator
+// editing a user in Keycloak), so a test can change someone's roles between two
+// logins. Replace the file atomically (write a temporary file, then rename).
+let usersByLogin = {};
+let usersBySub = new Map();
+let usersStamp = '';
+
+function indexUsers(byLogin) {
+  const bySub = new Map();
+  for (const [login, user] of Object.entries(byLogin)) {
+    if (!user.sub) throw new Error(`user ${login} has no "sub"`);
+    bySub.set(String(user.sub), { login, ...user });
   }
-  usersBySub.set(String(user.sub), { login, ...user });
+  return bySub;
+}
+
+function loadUsers({ fatal = false } = {}) {
+  let stamp;
+  try {
+    const stat = fs.statSync(usersFile);
+    stamp = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+    if (stamp === usersStamp) return;
+    const byLogin = JSON.parse(fs.readFileSync(usersFile, 'utf8'));
+    usersBySub = indexUsers(byLogin);
+    usersByLogin = byLogin;
+    usersStamp = stamp;
+  } catch (err) {
+    console.error(`oidc test provider: cannot read the users from ${usersFile}: ${err.message}`);
+    if (fatal) process.exit(2);
+  }
+}
+
+loadUsers({ fatal: true });
+
+function userBySub(sub) {
+  loadUsers();
+  return usersBySub.get(String(sub));
 }
 
 // The login field accepts the login name (key of the users file), and also the
 // user's preferred_username or email, as Keycloak does.
 function findUserForLogin(login) {
   if (!login) return undefined;
+  loadUsers();
   if (Object.hasOwn(usersByLogin, login)) {
     return usersBySub.get(String(usersByLogin[login].sub));
   }
@@ -198,7 +233,7 @@ const configuration = {
   conformIdTokenClaims: false,
 
   async findAccount(ctx, sub) {
-    const user = usersBySub.get(String(sub));
+    const user = userBySub(sub);
     if (!user) return undefined;
     return {
       accountId: String(user.sub),
@@ -217,7 +252,7 @@ const configuration = {
   },
 
   async extraTokenClaims(ctx, token) {
-    const user = token.accountId ? usersBySub.get(String(token.accountId)) : undefined;
+    const user = token.accountId ? userBySub(token.accountId) : undefined;
     if (!user) return undefined;
     const claims = userClaims(user);
     return {
@@ -309,6 +344,39 @@ ${form.replace('</form>', '<input type="hidden" name="logout" value="yes"/>'
 };
 
 const provider = new Provider(issuer, configuration);
+
+// --- loopback redirect URIs on any port (OIDC_LOOPBACK_ANY_PORT) -----------
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+function withoutLoopbackPort(value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' || !LOOPBACK_HOSTS.has(url.hostname)) return undefined;
+  url.port = '';
+  return url.href;
+}
+
+function loopbackMatch(value, allowed) {
+  const stripped = withoutLoopbackPort(value);
+  return stripped !== undefined && allowed.some((uri) => withoutLoopbackPort(uri) === stripped);
+}
+
+if (loopbackAnyPort) {
+  const { prototype } = provider.Client;
+  const redirectUriAllowed = prototype.redirectUriAllowed;
+  const postLogoutRedirectUriAllowed = prototype.postLogoutRedirectUriAllowed;
+  prototype.redirectUriAllowed = function anyPortRedirectUriAllowed(value) {
+    return redirectUriAllowed.call(this, value) || loopbackMatch(value, this.redirectUris);
+  };
+  prototype.postLogoutRedirectUriAllowed = function anyPortPostLogoutRedirectUriAllowed(value) {
+    return postLogoutRedirectUriAllowed.call(this, value) || loopbackMatch(value, this.postLogoutRedirectUris || []);
+  };
+}
 
 provider.on('server_error', (ctx, err) => {
   console.error('oidc test provider server_error:', err);
