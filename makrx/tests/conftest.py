@@ -1,0 +1,55 @@
+"""Fixtures for the sign-in tests: a real OpenID provider on loopback, and Django pointed at it."""
+
+import pytest
+
+from makrx.auth import tokens
+from makrx.tests.oidc_support import OIDCProvider, ProviderNotInstalled, SigningKey
+
+
+def start_provider(workdir, keys) -> OIDCProvider:
+    """Start the test provider, or fail (never skip) when Node.js or its packages are missing."""
+    try:
+        return OIDCProvider(workdir=workdir, keys=keys).start()
+    except ProviderNotInstalled as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """One provider for the whole test session (``node provider.mjs`` on a free loopback port)."""
+    provider = start_provider(tmp_path_factory.mktemp("oidc-provider"), [SigningKey.generate("makrx-test-1")])
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def oidc_users(oidc_provider):
+    """The provider's users, restored after a test that changed someone's roles."""
+    saved = {login: dict(user, roles=list(user["roles"])) for login, user in oidc_provider.users.items()}
+    yield oidc_provider
+    if oidc_provider.users != saved:
+        oidc_provider.users = saved
+        oidc_provider.write_users()
+
+
+def point_django_at(settings, provider: OIDCProvider) -> None:
+    settings.OIDC_ISSUER = provider.issuer
+    settings.OIDC_ENABLED = True
+    settings.LOCAL_LOGIN = False
+    settings.OIDC_RP_CLIENT_SECRET = provider.client_secret
+    settings.AUTHENTICATION_BACKENDS = [
+        "makrx.auth.oidc.KeycloakOIDCBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    # The live server and the provider talk plain HTTP on loopback.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    tokens.reset_key_cache()
+
+
+@pytest.fixture
+def oidc_settings(settings, oidc_provider):
+    """Django configured for the session's test provider, with an empty key cache."""
+    point_django_at(settings, oidc_provider)
+    yield oidc_provider
+    tokens.reset_key_cache()
