@@ -9,12 +9,20 @@ PROFILE_FIELDS = ("email", "first_name", "last_name")
 
 
 def _profile_from_claims(claims: dict) -> dict:
-    profile = {
-        "email": claims.get("email") or "",
-        "first_name": claims.get("given_name") or "",
-        "last_name": claims.get("family_name") or "",
-    }
-    if not profile["first_name"] and not profile["last_name"] and claims.get("name"):
+    """The profile fields the claims speak about; a field whose claim is absent is left out.
+
+    Access tokens usually carry fewer claims than the ID token and userinfo (the
+    test provider's carry no names at all), so an absent claim means "unknown",
+    never "erase": a bearer call must not wipe what the browser sign-in stored.
+    """
+    profile = {}
+    if "email" in claims:
+        profile["email"] = claims.get("email") or ""
+    if "given_name" in claims:
+        profile["first_name"] = claims.get("given_name") or ""
+    if "family_name" in claims:
+        profile["last_name"] = claims.get("family_name") or ""
+    if not profile.get("first_name") and not profile.get("last_name") and claims.get("name"):
         first, _, last = str(claims["name"]).partition(" ")
         profile["first_name"], profile["last_name"] = first, last
     return {key: str(value)[:150] for key, value in profile.items()}
@@ -50,7 +58,7 @@ def sync_user_from_claims(claims: dict, *, roles_from=None):
         except IntegrityError:  # created concurrently by a parallel request
             user = User.objects.get(sub=sub)
     else:
-        changed = [field for field in PROFILE_FIELDS if getattr(user, field) != profile[field]]
+        changed = [field for field in PROFILE_FIELDS if field in profile and getattr(user, field) != profile[field]]
         if changed:
             for field in changed:
                 setattr(user, field, profile[field])
