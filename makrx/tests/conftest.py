@@ -14,7 +14,8 @@ def start_provider(workdir, keys) -> OIDCProvider:
     try:
         return OIDCProvider(workdir=workdir, keys=keys).start()
     except ProviderNotInstalled as exc:
-        pytest.fail(str(exc), pytrace=False)
+        missing = str(exc)
+    pytest.fail(missing, pytrace=False)
 
 
 @pytest.fixture(scope="session")

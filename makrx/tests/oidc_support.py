@@ -302,13 +302,15 @@ class OIDCProvider:
             "OIDC_POST_LOGOUT_REDIRECT_URIS": POST_LOGOUT_REDIRECT_URI,
             "OIDC_LOOPBACK_ANY_PORT": "true",
             "OIDC_API_AUDIENCE": API_AUDIENCE,
+            # stdin is a pipe held by this process: if the test run dies, the provider exits too.
+            "OIDC_EXIT_ON_STDIN_CLOSE": "true",
         }
         self._stderr = []
         self.process = subprocess.Popen(
             [node, "provider.mjs"],
             cwd=PROVIDER_DIR,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -349,16 +351,19 @@ class OIDCProvider:
     def stop(self) -> None:
         """SIGTERM by PID, wait up to ``STOP_TIMEOUT_SECONDS``, then SIGKILL."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
+        if process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+                os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGKILL)
+                process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        if process.stdin is not None:
+            process.stdin.close()
 
     def restart(self, keys: list[SigningKey] | None = None) -> OIDCProvider:
         """Stop and start again on the same port (same issuer), optionally with a new key set."""

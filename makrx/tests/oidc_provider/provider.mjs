@@ -470,3 +470,11 @@ function shutdown() {
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+
+// Opt-in lifeline for test runners: exit when stdin closes, i.e. when the process
+// that started us is gone, even if it died without sending SIGTERM.
+if (['1', 'true', 'yes', 'on'].includes(env('OIDC_EXIT_ON_STDIN_CLOSE', '').toLowerCase())) {
+  process.stdin.on('end', shutdown);
+  process.stdin.on('error', shutdown);
+  process.stdin.resume();
+}
