@@ -379,7 +379,11 @@ class OIDCProvider:
         os.replace(tmp, self.users_file)
 
     def set_roles(self, login: str, roles: list[str]) -> None:
-        self.users[login]["roles"] = list(roles)
+        self.update_user(login, roles=list(roles))
+
+    def update_user(self, login: str, **fields) -> None:
+        """Change an account at the provider, as an administrator would in Keycloak."""
+        self.users[login].update(fields)
         self.write_users()
 
     # -- authorization-code flow with plain requests -----------------------------------

@@ -241,3 +241,26 @@ def test_bearer_without_an_identity_provider_is_refused_clearly(client, settings
     response = get_me(client, "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
 
     assert_refused(response, "no identity provider is configured")
+
+
+def test_disabled_account_is_refused(client, oidc_settings, bob_token):
+    assert get_me(client, f"Bearer {bob_token}").status_code == 200
+    get_user_model().objects.filter(sub=oidc_settings.users["bob"]["sub"]).update(is_active=False)
+
+    assert_refused(get_me(client, f"Bearer {bob_token}"), "disabled")
+
+
+def test_local_account_with_the_same_username_and_email_is_not_taken_over(client, oidc_settings):
+    """Users are matched by ``sub`` only: a same-named local account keeps its identity and rights."""
+    User = get_user_model()
+    local = User.objects.create_user("carol", email="carol@example.com", password="local-pass-123")
+
+    response = get_me(client, f"Bearer {oidc_settings.api_token('carol')}")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["id"] != local.pk
+    assert body["sub"] == oidc_settings.users["carol"]["sub"]
+    assert body["username"].startswith("carol-")
+    local.refresh_from_db()
+    assert local.sub is None and not local.is_staff and local.check_password("local-pass-123")

@@ -109,3 +109,25 @@ def test_rotation_right_after_a_fetch_is_not_delayed(client, rotating_provider, 
 
     assert me_status(client, provider.api_token("bob")) == 200
     assert len(jwks_fetches) == 2
+
+
+def test_known_keys_keep_working_while_the_provider_is_down(client, rotating_provider, jwks_fetches):
+    """Tokens are verified locally: once the keys are cached, the provider may be unreachable."""
+    token = rotating_provider.api_token("bob")
+    assert me_status(client, token) == 200
+
+    rotating_provider.stop()
+
+    assert me_status(client, token) == 200
+    assert len(jwks_fetches) == 1
+
+
+def test_provider_unreachable_without_cached_keys_is_401_not_an_error(client, rotating_provider):
+    token = rotating_provider.api_token("bob")
+    rotating_provider.stop()
+
+    response = client.get(ME, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert "cannot verify tokens" in response.json()["detail"], response.json()

@@ -28,17 +28,18 @@ def site(oidc_site):
     return oidc_site
 
 
-def start_login(site, session):
+def start_login(site, session, next_url=None):
     """GET /oidc/authenticate/ and follow to the provider; returns the provider's page (or the SSO redirect)."""
-    response = session.get(f"{site}/oidc/authenticate/", allow_redirects=False)
+    params = {"next": next_url} if next_url else None
+    response = session.get(f"{site}/oidc/authenticate/", params=params, allow_redirects=False)
     assert response.status_code == 302, response.status_code
     return follow_until(session, response, site)
 
 
-def browser_login(site, provider, login, password=None, session=None):
+def browser_login(site, provider, login, password=None, session=None, next_url=None):
     """Sign ``login`` in through the provider; returns the browser session and the site's last answer."""
     session = session or requests.Session()
-    page = start_login(site, session)
+    page = start_login(site, session, next_url)
     if not page.is_redirect:
         password = provider.users[login]["password"] if password is None else password
         page = follow_until(session, submit_login_form(session, page, login, password), site)
@@ -140,6 +141,32 @@ def test_role_removed_at_the_provider_is_removed_at_next_login(site, oidc_users)
     assert not erin.is_superuser and not erin.is_staff
     assert group_names(erin) == set()
     assert get_user_model().objects.filter(sub=provider.users["erin"]["sub"]).count() == 1
+
+
+def test_profile_changed_at_the_provider_is_updated_at_next_login(site, oidc_users):
+    provider = oidc_users
+    session, _ = browser_login(site, provider, "dave")
+    assert me(site, session).json()["email"] == "dave@example.com"
+
+    provider.update_user("dave", email="dave.space@example.org", family_name="Spacey", preferred_username="dspace")
+    session, _ = browser_login(site, provider, "dave")
+
+    body = me(site, session).json()
+    assert body["sub"] == provider.users["dave"]["sub"]
+    assert (body["email"], body["last_name"]) == ("dave.space@example.org", "Spacey")
+    assert get_user_model().objects.filter(sub=provider.users["dave"]["sub"]).count() == 1
+
+
+def test_login_returns_to_the_page_that_asked_for_it(site, oidc_settings):
+    _, response = browser_login(site, oidc_settings, "carol", next_url="/api/docs/")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/api/docs/"
+
+
+def test_login_never_redirects_off_site(site, oidc_settings):
+    _, response = browser_login(site, oidc_settings, "carol", next_url="https://evil.example/phish")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
 def test_wrong_password_gives_no_session(site, oidc_settings):
