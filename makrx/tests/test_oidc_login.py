@@ -193,6 +193,62 @@ def test_callback_with_a_state_this_browser_was_not_given_signs_nobody_in(site, 
     assert not get_user_model().objects.filter(sub=oidc_settings.users["alice"]["sub"]).exists()
 
 
+def login_until_callback(site, provider, login):
+    """Sign in at the provider but stop before the browser reaches the site's callback; returns its URL."""
+    session = requests.Session()
+    page = start_login(site, session)
+    back = follow_until(session, submit_login_form(session, page, login, provider.users[login]["password"]), site)
+    assert back.is_redirect, back.text
+    return session, urlparse(urljoin(back.url, back.headers["Location"]))
+
+
+def assert_login_failed(site, session, response):
+    assert response.status_code == 302, response.status_code
+    assert response.headers["Location"] == "/accounts/login/?error=oidc"
+    page = session.get(f"{site}{response.headers['Location']}")
+    assert page.status_code == 200 and "did not succeed" in page.text
+    assert me(site, session).status_code == 401
+
+
+def test_code_the_provider_refuses_ends_on_the_login_page(site, oidc_settings):
+    session, callback = login_until_callback(site, oidc_settings, "bob")
+    query = parse_qs(callback.query)
+
+    response = session.get(
+        f"{site}{callback.path}", params={"code": "not-a-code", "state": query["state"][0]}, allow_redirects=False
+    )
+
+    assert_login_failed(site, session, response)
+    assert not get_user_model().objects.filter(sub=oidc_settings.users["bob"]["sub"]).exists()
+
+
+def test_error_from_the_provider_ends_on_the_login_page(site, oidc_settings):
+    session = requests.Session()
+    state = parse_qs(
+        urlparse(session.get(f"{site}/oidc/authenticate/", allow_redirects=False).headers["Location"]).query
+    )["state"][0]
+
+    response = session.get(
+        f"{site}/oidc/callback/", params={"error": "access_denied", "state": state}, allow_redirects=False
+    )
+
+    assert_login_failed(site, session, response)
+
+
+def test_callback_replayed_signs_nobody_else_in(site, oidc_settings):
+    """The same callback URL (code and state) used a second time, from another browser, gives no session."""
+    session, callback = login_until_callback(site, oidc_settings, "bob")
+    assert session.get(callback.geturl(), allow_redirects=False).headers["Location"] == "/"
+    assert me(site, session).status_code == 200
+
+    thief = requests.Session()
+    start_login(site, thief)
+    response = thief.get(callback.geturl(), allow_redirects=False)
+
+    assert response.status_code in (302, 400)
+    assert me(site, thief).status_code == 401
+
+
 def logout_form(site, session):
     home = session.get(f"{site}/")
     forms = [form for form in parse_forms(home.text) if form["action"] == "/accounts/logout/"]
