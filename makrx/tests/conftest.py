@@ -11,10 +11,16 @@ from makrx.tests.oidc_support import OIDCProvider, ProviderNotInstalled, Signing
 
 def start_provider(workdir, keys) -> OIDCProvider:
     """Start the test provider, or fail (never skip) when Node.js or its packages are missing."""
-    try:
-        return OIDCProvider(workdir=workdir, keys=keys).start()
-    except ProviderNotInstalled as exc:
-        missing = str(exc)
+    for attempt in range(3):
+        try:
+            return OIDCProvider(workdir=workdir, keys=keys).start()
+        except ProviderNotInstalled as exc:
+            missing = str(exc)
+            break
+        except RuntimeError:
+            # The free port found may have been taken before the provider bound it: try another one.
+            if attempt == 2:
+                raise
     pytest.fail(missing, pytrace=False)
 
 
