@@ -304,3 +304,16 @@ def test_logout_by_get_is_refused(site, oidc_settings):
 
     assert session.get(f"{site}/accounts/logout/", allow_redirects=False).status_code == 405
     assert me(site, session).status_code == 200
+
+
+def test_logout_of_a_session_without_provider_sign_in_stays_on_the_site(client, oidc_settings):
+    """Someone signed in without the provider (no ID token in the session) is not sent to its end-session page."""
+    user = get_user_model().objects.create_user("local-staff", password="local-pass-123")
+    client.force_login(user)
+
+    response = client.post("/accounts/logout/")
+
+    assert response.status_code == 302
+    assert urlparse(response["Location"]).path == "/"
+    assert oidc_settings.issuer not in response["Location"]
+    assert client.get("/api/v1/me/").status_code == 401
