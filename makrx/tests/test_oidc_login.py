@@ -317,3 +317,14 @@ def test_logout_of_a_session_without_provider_sign_in_stays_on_the_site(client, 
     assert urlparse(response["Location"]).path == "/"
     assert oidc_settings.issuer not in response["Location"]
     assert client.get("/api/v1/me/").status_code == 401
+
+
+@pytest.mark.parametrize(("login", "admin_status"), [("alice", 200), ("carol", 200), ("bob", 302)])
+def test_staff_roles_open_the_staff_admin(site, oidc_settings, login, admin_status):
+    session, _ = browser_login(site, oidc_settings, login)
+
+    response = session.get(f"{site}/admin/", allow_redirects=False)
+
+    assert response.status_code == admin_status
+    if admin_status == 200:
+        assert "Site administration" in response.text or "MakrX staff" in response.text
