@@ -3,7 +3,6 @@
 from urllib.parse import urlparse
 
 import pytest
-from django.core.handlers.base import BaseHandler
 
 from makrx.auth import tokens
 from makrx.tests.oidc_support import OIDCProvider, ProviderNotInstalled, SigningKey
@@ -51,9 +50,6 @@ def point_django_at(settings, provider: OIDCProvider) -> None:
         "makrx.auth.oidc.KeycloakOIDCBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]
-    # The live server and the provider talk plain HTTP on loopback.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
     tokens.reset_key_cache()
 
 
@@ -65,32 +61,12 @@ def oidc_settings(settings, oidc_provider):
     tokens.reset_key_cache()
 
 
-def reload_live_server_middleware(live_server) -> None:
-    """Build the live server's middleware chain again, under the current test's settings.
-
-    The live server is started once per session, before any test's ``settings``
-    changes, and some middleware read their settings only when built (Django's
-    SecurityMiddleware keeps ``SECURE_SSL_REDIRECT``, which would send every
-    plain-HTTP request to https://).
-    """
-    handler = live_server.thread.httpd.get_app()
-    while handler is not None:
-        if isinstance(handler, BaseHandler):
-            handler.load_middleware()
-        handler = getattr(handler, "application", None)
-
-
 @pytest.fixture
-def oidc_site(live_server, oidc_settings, settings):
+def oidc_site(live_server, oidc_settings):
     """Django's live server signing in through the test provider; its URL on the loopback address.
 
     The provider accepts its callback on any loopback port, so the live server's
-    dynamic port needs no provider restart.
+    dynamic port needs no provider restart. (The root conftest keeps the live
+    server on plain HTTP with non-secure cookies.)
     """
-    # Pages use {% static %}; the manifest storage of DEBUG-off settings needs a collectstatic run.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    reload_live_server_middleware(live_server)
     return f"http://127.0.0.1:{urlparse(live_server.url).port}"
