@@ -50,6 +50,12 @@ def point_django_at(settings, provider: OIDCProvider) -> None:
         "makrx.auth.oidc.KeycloakOIDCBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]
+    # As settings.py does for OIDC_ISSUER: forms may lead to the provider (sign-out redirects there).
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "DIRECTIVES": {**directives, "form-action": ["'self'", provider.issuer]},
+    }
     tokens.reset_key_cache()
 
 

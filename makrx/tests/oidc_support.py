@@ -39,8 +39,9 @@ API_AUDIENCE = "makrcave-api"
 SCOPE = "openid email profile roles"
 # Registered once; the provider accepts them on any loopback port (OIDC_LOOPBACK_ANY_PORT),
 # so Django's live server may listen wherever it likes.
-REDIRECT_URI = "http://127.0.0.1/oidc/callback/"
-POST_LOGOUT_REDIRECT_URI = "http://127.0.0.1/"
+# (``localhost`` too: pytest-django's live server and the browser tests use that name.)
+REDIRECT_URIS = ("http://127.0.0.1/oidc/callback/", "http://localhost/oidc/callback/")
+POST_LOGOUT_REDIRECT_URIS = ("http://127.0.0.1/", "http://localhost/")
 # Where API tokens are fetched for: nothing listens there, the flow stops at the redirect.
 API_CLIENT_REDIRECT_URI = "http://127.0.0.1:9/oidc/callback/"
 
@@ -298,8 +299,8 @@ class OIDCProvider:
             "OIDC_JWKS_FILE": str(self.jwks_file),
             "OIDC_USERS_FILE": str(self.users_file),
             "OIDC_CLIENT_SECRET": self.client_secret,
-            "OIDC_REDIRECT_URIS": f"{REDIRECT_URI},{API_CLIENT_REDIRECT_URI}",
-            "OIDC_POST_LOGOUT_REDIRECT_URIS": POST_LOGOUT_REDIRECT_URI,
+            "OIDC_REDIRECT_URIS": ",".join([*REDIRECT_URIS, API_CLIENT_REDIRECT_URI]),
+            "OIDC_POST_LOGOUT_REDIRECT_URIS": ",".join(POST_LOGOUT_REDIRECT_URIS),
             "OIDC_LOOPBACK_ANY_PORT": "true",
             "OIDC_API_AUDIENCE": API_AUDIENCE,
             # stdin is a pipe held by this process: if the test run dies, the provider exits too.
