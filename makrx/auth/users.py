@@ -36,6 +36,24 @@ def _free_username(preferred: str, sub: str) -> str:
     return f"{base[:130]}-{sub[:8]}"
 
 
+def _create_user(sub: str, preferred_username: str, profile: dict):
+    """Create the user for ``sub``; a parallel first sign-in may win either the ``sub`` or the username."""
+    User = get_user_model()
+    username = _free_username(preferred_username, sub)
+    for candidate in (username, f"{username[:130]}-{sub[:8]}"):
+        try:
+            with transaction.atomic():
+                user = User(sub=sub, username=candidate, **profile)
+                user.set_unusable_password()
+                user.save()
+                return user
+        except IntegrityError:
+            existing = User.objects.filter(sub=sub).first()
+            if existing is not None:  # the same person, created by a parallel request
+                return existing
+    raise IntegrityError(f"no free username for subject {sub!r}")
+
+
 def sync_user_from_claims(claims: dict, *, roles_from=None):
     """Return the user for ``claims['sub']``, created or updated from the claims.
 
@@ -48,15 +66,7 @@ def sync_user_from_claims(claims: dict, *, roles_from=None):
     profile = _profile_from_claims(claims)
     user = User.objects.filter(sub=sub).first()
     if user is None:
-        try:
-            with transaction.atomic():
-                user = User.objects.create(
-                    sub=sub, username=_free_username(claims.get("preferred_username") or "", sub), **profile
-                )
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-        except IntegrityError:  # created concurrently by a parallel request
-            user = User.objects.get(sub=sub)
+        user = _create_user(sub, claims.get("preferred_username") or "", profile)
     else:
         changed = [field for field in PROFILE_FIELDS if field in profile and getattr(user, field) != profile[field]]
         if changed:

@@ -149,3 +149,14 @@ class TestUsersFromClaims:
         # One read of the user and one of their managed groups; no UPDATE.
         with django_assert_num_queries(2):
             sync_user_from_claims(self.claims)
+
+
+def test_a_username_taken_between_check_and_insert_gets_the_suffix(monkeypatch):
+    """Two first sign-ins with the same preferred username at the same moment: both get an account."""
+    from makrx.auth import users
+
+    UserFactory(username="meera", sub="someone-else")
+    monkeypatch.setattr(users, "_free_username", lambda preferred, sub: preferred)  # the check raced and lost
+    user = sync_user_from_claims({"sub": "abc-1", "preferred_username": "meera"})
+    assert user.username == "meera-abc-1"
+    assert user.sub == "abc-1"
